@@ -1,0 +1,100 @@
+# The course's commands. Every target sets up what it needs by itself.
+#   make lab       open the course in JupyterLab (.md chapters open as notebooks)
+#   make test      unit tests, chapter checks, and every chapter in quick mode
+#   make execute   re-run chapters in full mode, write outputs into the .ipynb
+#                  (one chapter: make execute CHAPTER=03)
+#   make bench     utils.fit overhead and tensor batching vs DataLoader
+#   make data      find, fetch and verify Fashion-MNIST
+#   make site      render the website with Quarto (needs Quarto; see README)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+QUARTO_CLI_VERSION := 1.10.19
+STAMP := $(VENV)/.installed
+CHAPTER ?=
+SOURCES := $(sort $(wildcard chapters/$(if $(CHAPTER),$(CHAPTER),[0-9][0-9])-*.md))
+
+.PHONY: venv lab test unit chapters execute sync bench data site clean help
+
+help:
+	@sed -n '2,9p' Makefile
+
+venv: $(STAMP)
+
+# uv installs the regular PyPI builds of torch and torchvision (pip on some
+# machines is configured to prefer a CPU-only torch wheel that torchvision
+# cannot run with). The last line checks exactly that.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --quiet
+	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip install --python $(PY) -r requirements.txt -e .
+	$(PY) -c "import torch, torchvision; from torchvision.ops import nms; print('torch', torch.__version__, '/ torchvision', torchvision.__version__, 'OK')"
+	@touch $(STAMP)
+
+# Fashion-MNIST: Debian's dataset-fashion-mnist package when we can install it
+# (root and apt-get present), else the data directory or torchvision's download.
+data: $(STAMP)
+	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] \
+	    && [ -z "$$COURSE_DATA" ] && [ ! -f data/cache/fashion-mnist-uint8.pt ] \
+	    && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's dataset-fashion-mnist (offline copy of Fashion-MNIST)..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) \
+	    || echo "apt-get could not install dataset-fashion-mnist; trying the other sources."; \
+	fi
+	@$(PY) -c "import utils; X, y = utils.load_fashion_mnist(); print('Fashion-MNIST ready:', tuple(X.shape), 'train images, cache in', utils.data_dir() / 'cache')"
+
+lab: $(STAMP) data
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook"}}}' \
+	  > $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(VENV)/bin/jupyter lab chapters/
+
+unit: $(STAMP) data
+	$(PY) -m pytest tests
+
+chapters: $(STAMP) data
+	COURSE_QUICK=1 COURSE_PROGRESS=lines $(PY) -m pytest --nbmake --nbmake-timeout=600 -p no:cacheprovider chapters/
+
+test: $(STAMP) data
+	COURSE_PROGRESS=lines $(PY) -m pytest tests
+	COURSE_QUICK=1 COURSE_PROGRESS=lines $(PY) -m pytest --nbmake --nbmake-timeout=600 --durations=0 chapters/
+
+# Write each .md source into its .ipynb, then execute it in full mode in place.
+sync: $(STAMP)
+	@for md in $(SOURCES); do $(VENV)/bin/jupytext --quiet --from md:markdown --to ipynb --update "$$md"; done
+
+execute: $(STAMP) data
+	@test -n "$(SOURCES)" || { echo "no chapter matches CHAPTER=$(CHAPTER)"; exit 1; }
+	@for md in $(SOURCES); do \
+	  nb="$${md%.md}.ipynb"; \
+	  $(VENV)/bin/jupytext --quiet --from md:markdown --to ipynb "$$md" || exit 1; \
+	  start=$$SECONDS; \
+	  env -u COURSE_QUICK COURSE_PROGRESS=lines $(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook \
+	    --execute --inplace --ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
+	  echo "$$nb: $$((SECONDS - start)) s wall time (full mode)"; \
+	done
+
+bench: $(STAMP) data
+	$(PY) tests/benchmark.py
+
+site: $(STAMP)
+	@if ! command -v quarto >/dev/null && [ ! -x $(VENV)/bin/quarto ]; then \
+	  echo "Quarto not found; trying 'uv pip install quarto-cli==$(QUARTO_CLI_VERSION)' (its build downloads Quarto from GitHub)..."; \
+	  $(UV) pip install --python $(PY) "quarto-cli==$(QUARTO_CLI_VERSION)" || { \
+	    echo ""; \
+	    echo "Quarto is not available, so the site cannot be rendered here."; \
+	    echo "  - Install Quarto >= 1.5 from https://quarto.org/docs/get-started/ (a .deb, .pkg or .msi),"; \
+	    echo "    or run 'pip install quarto-cli' on a machine that can reach github.com;"; \
+	    echo "  - then run 'make site' again. The GitHub workflow .github/workflows/site.yml renders and publishes it."; \
+	    exit 1; }; \
+	fi
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
+	@echo "Site written to _site/ (open _site/index.html)."
+
+clean:
+	rm -rf _site .quarto .pytest_cache

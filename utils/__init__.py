@@ -1,0 +1,33 @@
+"""The course's shared helpers. Each module says which chapter introduces it.
+
+- :mod:`utils.runtime`: ``setup``, ``budget``, ``is_quick``, ``get_device``, ``seed_everything``
+- :mod:`utils.data`: ``load_fashion_mnist``, ``load_words``, ``batches``, ``FASHION_CLASSES``
+- :mod:`utils.train`: ``fit``, ``evaluate``, ``predict``, ``accuracy``
+- :mod:`utils.plot`: ``show_images``, ``plot_curves``, ``scatter_2d``, ``animate``
+- :mod:`utils.report`: ``report``
+- :mod:`utils.results`: reads reports and run times back from executed notebooks
+"""
+
+from .data import (
+    FASHION_CLASSES,
+    DataNotFoundError,
+    batches,
+    data_dir,
+    find_fashion_mnist,
+    load_dataset,
+    load_fashion_mnist,
+    load_words,
+)
+from .plot import animate, plot_curves, scatter_2d, show_images
+from .report import report
+from .runtime import budget, get_device, is_quick, mode, seed_everything, setup
+from .train import accuracy, evaluate, fit, predict
+
+__all__ = [
+    "FASHION_CLASSES", "DataNotFoundError", "batches", "data_dir", "find_fashion_mnist",
+    "load_dataset", "load_fashion_mnist", "load_words",
+    "animate", "plot_curves", "scatter_2d", "show_images",
+    "report",
+    "budget", "get_device", "is_quick", "mode", "seed_everything", "setup",
+    "accuracy", "evaluate", "fit", "predict",
+]
