@@ -4,7 +4,7 @@
 - :mod:`utils.data`: ``load_fashion_mnist``, ``load_words``, ``batches``, ``FASHION_CLASSES``
 - :mod:`utils.train`: ``fit``, ``evaluate``, ``predict``, ``accuracy``
 - :mod:`utils.plot`: ``show_images``, ``plot_curves``, ``scatter_2d``, ``animate``
-- :mod:`utils.report`: ``report``
+- :mod:`utils.reporting`: ``report``
 - :mod:`utils.results`: reads reports and run times back from executed notebooks
 """
 
@@ -19,7 +19,7 @@ from .data import (
     load_words,
 )
 from .plot import animate, plot_curves, scatter_2d, show_images
-from .report import report
+from .reporting import report
 from .runtime import budget, get_device, is_quick, mode, seed_everything, setup
 from .train import accuracy, evaluate, fit, predict
 

@@ -107,17 +107,19 @@ def _download_fashion_mnist(root: Path) -> Path:
 
 def find_fashion_mnist(
     root: Path | None = None,
-    system_dir: Path = SYSTEM_FASHION_DIR,
+    system_dir: Path | None = None,
     download: bool = True,
 ) -> Path:
     """Return a folder holding the four verified Fashion-MNIST ``.gz`` files.
 
-    Looks in the data directory, then ``system_dir``, then (if ``download``)
+    Looks in the data directory (``root``, default :func:`data_dir`), then
+    ``system_dir`` (default ``SYSTEM_FASHION_DIR``), then (if ``download``)
     asks torchvision to fetch the files. Raises :class:`DataNotFoundError`
     with instructions if all of that fails.
     """
     root = Path(root) if root is not None else data_dir()
-    candidates = _candidate_dirs(root, Path(system_dir))
+    system_dir = Path(system_dir) if system_dir is not None else SYSTEM_FASHION_DIR
+    candidates = _candidate_dirs(root, system_dir)
     for folder in candidates:
         if _verified(folder):
             return folder

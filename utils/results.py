@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .data import REPO_ROOT
-from .report import REPORT_KEY
+from .reporting import REPORT_KEY
 
 CHAPTERS_DIR = REPO_ROOT / "chapters"
 
