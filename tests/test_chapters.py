@@ -95,6 +95,22 @@ def test_sidebar_has_the_six_parts_in_order():
     assert [s.split(":")[0] for s in sections] == [f"Part {p}" for p in ("I", "II", "III", "IV", "V", "VI")]
 
 
+# Chapter numbers of each part, as in the course map.
+PART_CHAPTERS = {"I": range(1, 7), "II": range(7, 11), "III": range(11, 13),
+                 "IV": range(13, 16), "V": range(16, 18), "VI": range(18, 20)}
+
+
+def test_each_chapter_sits_in_its_part_in_order():
+    for item in _quarto()["website"]["sidebar"]["contents"]:
+        if not (isinstance(item, dict) and "section" in item):
+            continue
+        part = item["section"].split(":")[0].removeprefix("Part ")
+        numbers = [int(Path(href).name[:2]) for href in _sidebar_hrefs(item.get("contents"))]
+        assert numbers == sorted(numbers), f"{item['section']}: chapters out of order {numbers}"
+        wrong = [n for n in numbers if n not in PART_CHAPTERS[part]]
+        assert not wrong, f"{item['section']} lists chapters {wrong} of another part"
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_executed_top_to_bottom_in_full_mode_without_errors(notebook):
     cells = _load(notebook)["cells"]
