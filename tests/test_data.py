@@ -120,3 +120,29 @@ def test_batches_cover_everything_once():
 def test_batches_errors(tensors, kwargs, match):
     with pytest.raises(ValueError, match=match):
         list(utils.batches(*tensors, **kwargs))
+
+
+def test_data_dir_default_and_override(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    assert utils.data_dir() == data.REPO_ROOT / "data"
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    assert utils.data_dir() == tmp_path
+
+
+def test_sha256_of_a_file(tmp_path):
+    target = tmp_path / "f.bin"
+    target.write_bytes(b"abc")
+    assert data.sha256(target) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_device_argument_moves_tensors(fake_fashion):
+    X, y = utils.load_fashion_mnist("test", device="cpu")
+    assert X.device.type == "cpu" and y.device.type == "cpu"
+
+
+def test_load_words_without_the_package_says_how_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "english_words", None)  # makes the import fail
+    with pytest.raises(ImportError, match="english-words"):
+        utils.load_words()

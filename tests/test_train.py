@@ -127,3 +127,11 @@ def test_interactive_override(monkeypatch):
     monkeypatch.delenv("COURSE_PROGRESS")
     monkeypatch.setenv("JPY_SESSION_NAME", "chapter.ipynb")
     assert train.interactive() is True
+
+
+def test_evaluate_bad_input_is_a_clear_error():
+    model = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="same length"):
+        utils.evaluate(model, (torch.zeros(4, 2), torch.zeros(3, dtype=torch.long)), F.cross_entropy)
+    with pytest.raises(TypeError, match="pair of tensors"):
+        utils.evaluate(model, torch.zeros(4, 2), F.cross_entropy)
