@@ -38,7 +38,7 @@ def test_results_markdown_table(tmp_path):
     _notebook(tmp_path / "02-b.ipynb", mode="quick")
     table = results.results_markdown(tmp_path).splitlines()
     assert table[0].startswith("| Chapter") and len(table) == 4
-    assert "[01. A chapter](chapters/01-a.ipynb)" in table[2] and "acc = 0.9123; epochs = 3" in table[2]
+    assert "[01. A chapter](chapters/01-a.ipynb)" in table[2] and "`acc` = 0.9123<br>`epochs` = 3" in table[2]
     assert "2.0 min" in table[2]
     assert "(no report)" in table[3] and "(quick mode)" in table[3]
 

@@ -98,7 +98,7 @@ def results_markdown(chapters_dir: Path = CHAPTERS_DIR, link_prefix: str = "chap
     """A Markdown table of every chapter's headline numbers and CPU run time."""
     lines = ["| Chapter | Headline numbers | Run time (full mode) |", "|---|---|---|"]
     for row in collect_results(chapters_dir):
-        numbers = "; ".join(f"{k} = {_fmt(v)}" for k, v in row["report"].items()) or "(no report)"
+        numbers = "<br>".join(f"`{k}` = {_fmt(v)}" for k, v in row["report"].items()) or "(no report)"
         seconds = f"{row['seconds'] / 60:.1f} min" if row["seconds"] is not None else "n/a"
         if row["mode"] != "full":
             seconds += f" ({row['mode'] or 'unknown'} mode)"
