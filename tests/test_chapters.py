@@ -156,3 +156,20 @@ def test_animations_are_saved_in_the_notebook(source):
     html = ["".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c.get("outputs", [])]
     players = [h for h in html if "<script" in h and "data:image/png;base64" in h and "anim" in h]
     assert players, f"{source.name}: calls utils.animate but no animation output was saved"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_cell_options_are_valid_yaml(source):
+    """Quarto reads `#| key: value` lines as YAML; a line it cannot parse loses its label and caption."""
+    nb = jupytext.read(source, fmt="md:markdown")
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        lines = [line[3:] for line in cell.source.splitlines() if line.startswith("#| ")]
+        if not lines:
+            continue
+        try:
+            options = yaml.safe_load("\n".join(lines))
+        except yaml.YAMLError as exc:
+            pytest.fail(f"{source.name}, code cell {i}: its #| options are not valid YAML ({exc})")
+        assert isinstance(options, dict), f"{source.name}, code cell {i}: #| lines must be key: value pairs"
