@@ -100,7 +100,7 @@ def torchvision_root(tmp: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
     utils.setup(seed=0)
