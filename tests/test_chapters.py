@@ -173,3 +173,19 @@ def test_cell_options_are_valid_yaml(source):
         except yaml.YAMLError as exc:
             pytest.fail(f"{source.name}, code cell {i}: its #| options are not valid YAML ({exc})")
         assert isinstance(options, dict), f"{source.name}, code cell {i}: #| lines must be key: value pairs"
+
+
+MAX_CELL_LINES = 35  # the guide aims for ~25; this catches cells that have clearly grown too long
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_code_cells_are_short_and_introduced_by_prose(source):
+    cells = jupytext.read(source, fmt="md:markdown").cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        n_lines = len(cell.source.splitlines())
+        assert n_lines <= MAX_CELL_LINES, f"{source.name}, cell {i}: {n_lines} lines; split it (guide: ~25)"
+        assert i > 0 and cells[i - 1].cell_type == "markdown", (
+            f"{source.name}, cell {i}: a code cell needs a sentence of prose before it"
+        )
