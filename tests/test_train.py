@@ -135,3 +135,26 @@ def test_evaluate_bad_input_is_a_clear_error():
         utils.evaluate(model, (torch.zeros(4, 2), torch.zeros(3, dtype=torch.long)), F.cross_entropy)
     with pytest.raises(TypeError, match="pair of tensors"):
         utils.evaluate(model, torch.zeros(4, 2), F.cross_entropy)
+
+
+def test_confusion_matrix_matches_scikit_learn():
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+    g = torch.Generator().manual_seed(0)
+    y_true, y_pred = torch.randint(0, 4, (200,), generator=g), torch.randint(0, 4, (200,), generator=g)
+    C = utils.confusion_matrix(y_true, y_pred, num_classes=4)
+    assert C.shape == (4, 4) and C.sum().item() == 200
+    assert (C.numpy() == sk_confusion_matrix(y_true.numpy(), y_pred.numpy(), labels=range(4))).all()
+    assert utils.confusion_matrix(torch.tensor([2]), torch.tensor([0]), num_classes=3).tolist() == [
+        [0, 0, 0], [0, 0, 0], [1, 0, 0]]
+
+
+@pytest.mark.parametrize("y_true, y_pred, error, match", [
+    (torch.zeros(3, dtype=torch.long), torch.zeros(4, dtype=torch.long), ValueError, "same length"),
+    (torch.zeros(3, dtype=torch.long), torch.zeros(3, 2), ValueError, "argmax"),
+    (torch.zeros(3), torch.zeros(3), TypeError, "integer class indices"),
+    (torch.tensor([0, 5]), torch.tensor([0, 1]), ValueError, "outside 0..2"),
+])
+def test_confusion_matrix_bad_input(y_true, y_pred, error, match):
+    with pytest.raises(error, match=match):
+        utils.confusion_matrix(y_true, y_pred, num_classes=3)

@@ -2,7 +2,7 @@
 
 - :mod:`utils.runtime`: ``setup``, ``budget``, ``is_quick``, ``get_device``, ``seed_everything``
 - :mod:`utils.data`: ``load_fashion_mnist``, ``load_words``, ``batches``, ``FASHION_CLASSES``
-- :mod:`utils.train`: ``fit``, ``evaluate``, ``predict``, ``accuracy``
+- :mod:`utils.train`: ``fit``, ``evaluate``, ``predict``, ``accuracy``, ``confusion_matrix``
 - :mod:`utils.plot`: ``show_images``, ``plot_curves``, ``scatter_2d``, ``animate``
 - :mod:`utils.reporting`: ``report``
 - :mod:`utils.results`: reads reports and run times back from executed notebooks
@@ -21,7 +21,7 @@ from .data import (
 from .plot import animate, plot_curves, scatter_2d, show_images
 from .reporting import report
 from .runtime import budget, get_device, is_quick, mode, seed_everything, setup
-from .train import accuracy, evaluate, fit, predict
+from .train import accuracy, confusion_matrix, evaluate, fit, predict
 
 __all__ = [
     "FASHION_CLASSES", "DataNotFoundError", "batches", "data_dir", "find_fashion_mnist",
@@ -29,5 +29,5 @@ __all__ = [
     "animate", "plot_curves", "scatter_2d", "show_images",
     "report",
     "budget", "get_device", "is_quick", "mode", "seed_everything", "setup",
-    "accuracy", "evaluate", "fit", "predict",
+    "accuracy", "confusion_matrix", "evaluate", "fit", "predict",
 ]

@@ -33,6 +33,27 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (y_hat.argmax(dim=1) == y).float().mean()
 
 
+def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """``C[i, j]`` = number of examples of true class ``i`` predicted as class ``j``.
+
+    Introduced in chapter 03 (written there with one ``bincount`` over the
+    index ``K * y_true + y_pred`` and checked against scikit-learn); chapter 10
+    uses it for one-shot episodes. Both inputs are 1-D integer class indices.
+    """
+    if y_true.ndim != 1 or y_pred.shape != y_true.shape:
+        raise ValueError(
+            f"confusion_matrix expects two 1-D tensors of class indices of the same length, "
+            f"got {tuple(y_true.shape)} and {tuple(y_pred.shape)}; for scores use y_hat.argmax(dim=1)"
+        )
+    if y_true.dtype.is_floating_point or y_pred.dtype.is_floating_point:
+        raise TypeError("confusion_matrix expects integer class indices, not float scores or probabilities")
+    for name, t in (("y_true", y_true), ("y_pred", y_pred)):
+        if len(t) and (t.min() < 0 or t.max() >= num_classes):
+            raise ValueError(f"{name} holds classes outside 0..{num_classes - 1} (num_classes={num_classes})")
+    flat = torch.bincount(num_classes * y_true + y_pred, minlength=num_classes**2)  # (K*K,)
+    return flat.reshape(num_classes, num_classes)
+
+
 def interactive() -> bool:
     """True when a person is watching: a terminal, or a JupyterLab/Notebook kernel.
 
