@@ -5,6 +5,7 @@
 #                  (one chapter: make execute CHAPTER=03)
 #   make bench     utils.fit overhead and tensor batching vs DataLoader
 #   make data      find, fetch and verify Fashion-MNIST
+#   make lock      re-compile requirements.txt (every version pinned) from requirements.in
 #   make site      render the website with Quarto (needs Quarto; see README)
 
 SHELL := /bin/bash
@@ -18,10 +19,10 @@ STAMP := $(VENV)/.installed
 CHAPTER ?=
 SOURCES := $(sort $(wildcard chapters/$(if $(CHAPTER),$(CHAPTER),[0-9][0-9])-*.md))
 
-.PHONY: venv lab test unit chapters execute sync bench data site clean help
+.PHONY: venv lock lab test unit chapters execute sync bench data site clean help
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
 venv: $(STAMP)
 
@@ -35,6 +36,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(UV) pip install --python $(PY) -r requirements.txt -e .
 	$(PY) -c "import torch, torchvision; from torchvision.ops import nms; print('torch', torch.__version__, '/ torchvision', torchvision.__version__, 'OK')"
 	@touch $(STAMP)
+
+# Direct pins live in requirements.in; this writes every transitive pin, valid
+# on Linux, macOS and Windows (tests/test_requirements.py checks the two agree).
+lock: $(STAMP)
+	$(UV) pip compile --quiet --universal --python-version 3.11 requirements.in -o requirements.txt
 
 # Fashion-MNIST: Debian's dataset-fashion-mnist package when we can install it
 # (root and apt-get present), else the data directory or torchvision's download.
@@ -52,7 +58,7 @@ lab: $(STAMP) data
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook"}}}' \
 	  > $(VENV)/share/jupyter/lab/settings/overrides.json
-	$(VENV)/bin/jupyter lab chapters/
+	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) chapters/
 
 unit: $(STAMP) data
 	$(PY) -m pytest tests

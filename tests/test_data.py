@@ -146,3 +146,27 @@ def test_load_words_without_the_package_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "english_words", None)  # makes the import fail
     with pytest.raises(ImportError, match="english-words"):
         utils.load_words()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "wrong_keys", "wrong_dtype"])
+def test_broken_cache_is_rebuilt_from_the_sources(fake_fashion, capsys, damage):
+    X_good, y_good = utils.load_fashion_mnist(normalize=False)
+    cache = fake_fashion["data_root"] / "cache" / "fashion-mnist-uint8.pt"
+    good = torch.load(cache, weights_only=True)
+    if damage == "truncated":
+        cache.write_bytes(cache.read_bytes()[:100])
+    elif damage == "foreign":
+        torch.save(torch.zeros(3), cache)
+    elif damage == "wrong_keys":
+        torch.save({"images": good["train_images"]}, cache)
+    else:
+        torch.save({**good, "test_images": good["test_images"].float()}, cache)
+    capsys.readouterr()
+    X, y = utils.load_fashion_mnist(normalize=False)
+    assert "Rebuilding" in capsys.readouterr().out
+    torch.testing.assert_close(X, X_good)
+    assert torch.equal(y, y_good)
+    assert data._cache_problems(torch.load(cache, weights_only=True)) == []  # rewritten whole
+    capsys.readouterr()
+    utils.load_fashion_mnist()
+    assert "Rebuilding" not in capsys.readouterr().out  # and used from then on

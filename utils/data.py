@@ -145,10 +145,43 @@ def _read_idx(path: Path) -> torch.Tensor:
     return data.reshape(shape)
 
 
+def _cache_problems(tensors) -> list[str]:
+    """What is wrong with a loaded cache: each split needs uint8 images (N, 28, 28) and labels (N,)."""
+    if not isinstance(tensors, dict):
+        return [f"a {type(tensors).__name__} instead of a dict"]
+    problems = []
+    for split in ("train", "test"):
+        images, labels = tensors.get(f"{split}_images"), tensors.get(f"{split}_labels")
+        if not (isinstance(images, torch.Tensor) and images.dtype == torch.uint8
+                and images.ndim == 3 and tuple(images.shape[1:]) == (28, 28)):
+            problems.append(f"{split}_images")
+        elif not (isinstance(labels, torch.Tensor) and labels.dtype == torch.uint8
+                  and labels.shape == images.shape[:1]):
+            problems.append(f"{split}_labels")
+    return problems
+
+
+def _read_cache(cache: Path) -> dict[str, torch.Tensor] | None:
+    """The cached tensors, or None (after one line saying why) if the file is unusable."""
+    try:
+        tensors = torch.load(cache, weights_only=True)
+    except Exception as error:  # truncated, foreign or corrupt file: rebuilt from the sources
+        reason = f"it could not be loaded ({type(error).__name__})"
+    else:
+        problems = _cache_problems(tensors)
+        if not problems:
+            return tensors
+        reason = f"it has missing or malformed entries ({', '.join(problems)})"
+    print(f"Rebuilding {cache} from the verified source files: {reason}.")
+    return None
+
+
 def _load_uint8(download: bool = True) -> dict[str, torch.Tensor]:
     cache = data_dir() / "cache" / "fashion-mnist-uint8.pt"
     if cache.is_file():
-        return torch.load(cache, weights_only=True)
+        tensors = _read_cache(cache)
+        if tensors is not None:
+            return tensors
     folder = find_fashion_mnist(download=download)
     tensors = {
         "train_images": _read_idx(folder / "train-images-idx3-ubyte.gz"),

@@ -13,6 +13,8 @@ import math
 import numbers
 
 REPORT_KEY = "course_report"
+HEADLINE_KEY = "course_headline"
+ANCHOR_KEY = "course_anchor"
 
 
 def _clean(name: str, value):
@@ -38,15 +40,47 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def report(**metrics) -> None:
+def _check_headline(headline, clean: dict) -> dict[str, str]:
+    if headline is None:
+        return {}
+    if not isinstance(headline, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headline.items()):
+        raise TypeError(
+            "report: headline must map metric names to labels, e.g. "
+            "headline={'test_acc': 'test accuracy {:.1%}'}"
+        )
+    for key, label in headline.items():
+        if key not in clean:
+            raise ValueError(f"report: headline names {key!r}, which is not one of the reported metrics {sorted(clean)}")
+        try:
+            label.format(clean[key])
+        except (ValueError, IndexError, KeyError) as error:
+            raise ValueError(
+                f"report: headline label {label!r} for {key!r} must hold one format field such as "
+                f"'{{:.1%}}' or '{{:.3f}} nats' ({error})"
+            ) from None
+        if "{" not in label:
+            raise ValueError(f"report: headline label {label!r} for {key!r} needs a format field such as '{{:.3f}}'")
+    return dict(headline)
+
+
+def report(*, headline: dict[str, str] | None = None, anchor: str | None = None, **metrics) -> None:
     """Show ``metrics`` as a table and embed them as JSON.
 
     ``report(test_accuracy=0.84, train_seconds=41.2)``. Values must be numbers
     (Python, NumPy or 0-d tensors), bools or short strings.
+
+    ``headline`` picks the two or three numbers the website's results page
+    shows for the chapter, each with a human label holding one format field:
+    ``headline={"test_accuracy": "test accuracy {:.1%}"}``. ``anchor`` is a
+    published figure for orientation with its source, shown beside them
+    (``anchor="logistic regression ~84 % (Xiao et al. 2017)"``).
     """
     if not metrics:
         raise ValueError("report() needs at least one metric, e.g. report(test_accuracy=0.84)")
     clean = {k: _clean(k, v) for k, v in metrics.items()}
+    labels = _check_headline(headline, clean)
+    if anchor is not None and not isinstance(anchor, str):
+        raise TypeError(f"report: anchor must be a string naming a published figure and its source, got {type(anchor).__name__}")
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>{html.escape(_fmt(v))}</td></tr>"
         for k, v in clean.items()
@@ -54,6 +88,11 @@ def report(**metrics) -> None:
     table = f"<table class='course-report'><thead><tr><th>result</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>"
     width = max(len(k) for k in clean)
     text = "\n".join(f"{k:<{width}}  {_fmt(v)}" for k, v in clean.items())
+    payload = {REPORT_KEY: clean}
+    if labels:
+        payload[HEADLINE_KEY] = labels
+    if anchor:
+        payload[ANCHOR_KEY] = anchor
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -63,4 +102,4 @@ def report(**metrics) -> None:
     if get_ipython() is None:
         print(text)
     else:
-        display({"text/plain": text, "text/html": table, "application/json": {REPORT_KEY: clean}}, raw=True)
+        display({"text/plain": text, "text/html": table, "application/json": payload}, raw=True)
