@@ -58,3 +58,30 @@ def test_animate_embeds_a_javascript_player():
     assert plt.get_fignums() == []  # the figure is closed, so no stray static image
     with pytest.raises(ValueError, match="at least one frame"):
         utils.animate([], lambda ax, f, i: None)
+
+
+def test_still_frames_draws_evenly_spaced_frames_with_the_same_draw():
+    seen = []
+
+    def draw(ax, frame, i):
+        seen.append(i)
+        ax.plot(frame)
+
+    fig = utils.still_frames([[k, k + 1] for k in range(10)], draw, n=4)
+    assert seen == [0, 3, 6, 9] and len(fig.axes) == 4
+    seen.clear()
+    utils.still_frames([[0], [1], [2]], draw, picks=[2, 0])
+    assert seen == [2, 0]
+    seen.clear()
+    utils.still_frames([[0]], draw, n=5)  # fewer frames than asked: each frame once
+    assert seen == [0]
+
+
+def test_still_frames_errors():
+    draw = lambda ax, frame, i: None
+    with pytest.raises(ValueError, match="at least one frame"):
+        utils.still_frames([], draw)
+    with pytest.raises(ValueError, match="outside"):
+        utils.still_frames([1, 2], draw, picks=[2])
+    with pytest.raises(ValueError, match="at least 1"):
+        utils.still_frames([1, 2], draw, n=0)

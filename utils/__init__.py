@@ -3,8 +3,9 @@
 - :mod:`utils.runtime`: ``setup``, ``budget``, ``is_quick``, ``get_device``, ``seed_everything``
 - :mod:`utils.data`: ``load_fashion_mnist``, ``load_words``, ``batches``, ``FASHION_CLASSES``
 - :mod:`utils.train`: ``fit``, ``evaluate``, ``predict``, ``accuracy``, ``confusion_matrix``
-- :mod:`utils.plot`: ``show_images``, ``plot_curves``, ``scatter_2d``, ``animate``
+- :mod:`utils.plot`: ``show_images``, ``plot_curves``, ``scatter_2d``, ``animate``, ``still_frames``
 - :mod:`utils.reporting`: ``report``
+- :mod:`utils.text`: ``load_text``, ``load_documents``, ``stdlib_files``, ``TEXT_CORPORA`` (chapter 14)
 - :mod:`utils.results`: reads reports and run times back from executed notebooks
 """
 
@@ -18,16 +19,18 @@ from .data import (
     load_fashion_mnist,
     load_words,
 )
-from .plot import animate, plot_curves, scatter_2d, show_images
+from .plot import animate, plot_curves, scatter_2d, show_images, still_frames
 from .reporting import report
 from .runtime import budget, get_device, is_quick, mode, seed_everything, setup
+from .text import TEXT_CORPORA, load_documents, load_text, stdlib_files
 from .train import accuracy, confusion_matrix, evaluate, fit, predict
 
 __all__ = [
     "FASHION_CLASSES", "DataNotFoundError", "batches", "data_dir", "find_fashion_mnist",
     "load_dataset", "load_fashion_mnist", "load_words",
-    "animate", "plot_curves", "scatter_2d", "show_images",
+    "animate", "plot_curves", "scatter_2d", "show_images", "still_frames",
     "report",
     "budget", "get_device", "is_quick", "mode", "seed_everything", "setup",
+    "TEXT_CORPORA", "load_documents", "load_text", "stdlib_files",
     "accuracy", "confusion_matrix", "evaluate", "fit", "predict",
 ]

@@ -156,3 +156,34 @@ def animate(
     html = anim.to_jshtml(default_mode="once")
     plt.close(fig)
     return HTML(html)
+
+
+def still_frames(
+    frames: Sequence,
+    draw: Callable[[plt.Axes, object, int], None],
+    n: int = 4,
+    picks: Sequence[int] | None = None,
+    size: tuple[float, float] = (3.2, 3.0),
+):
+    """Small multiples of an animation: a few of its frames side by side, as one still figure.
+
+    Introduced in chapter 06 (every animation in the course gets one beside its
+    player, so the page says something without JavaScript and in a static
+    notebook viewer). ``draw(ax, frame, i)`` is the same function given to
+    :func:`animate`; ``picks`` are the frame indices to show, by default ``n``
+    evenly spaced ones from the first frame to the last. Returns the figure.
+    """
+    if len(frames) == 0:
+        raise ValueError("still_frames needs at least one frame")
+    if picks is None:
+        if n < 1:
+            raise ValueError(f"n must be at least 1, got {n}")
+        last = len(frames) - 1
+        picks = sorted({round(k * last / max(n - 1, 1)) for k in range(n)}) if n > 1 else [last]
+    bad = [i for i in picks if not 0 <= i < len(frames)]
+    if bad:
+        raise ValueError(f"picks {bad} are outside the {len(frames)} frames (0..{len(frames) - 1})")
+    fig, axes = plt.subplots(1, len(picks), figsize=(size[0] * len(picks), size[1]), squeeze=False)
+    for ax, i in zip(axes[0], picks):
+        draw(ax, frames[i], i)
+    return fig
