@@ -147,15 +147,36 @@ def test_figure_labels_are_referenced(source):
         assert f"@{label}" in text, f"{source.name}: figure {label} is never referenced as @{label}"
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+ANIMATED = [p for p in SOURCES if "utils.animate(" in p.read_text(encoding="utf-8")]
+
+
+def test_some_chapters_animate():
+    assert ANIMATED, "no chapter calls utils.animate: the animation checks below would check nothing"
+
+
+@pytest.mark.parametrize("source", ANIMATED, ids=lambda p: p.stem)
 def test_animations_are_saved_in_the_notebook(source):
     """A chapter that calls utils.animate must carry the JavaScript player in its outputs."""
-    if "utils.animate(" not in source.read_text(encoding="utf-8"):
-        pytest.skip("no animation in this chapter")
     cells = _load(source.with_suffix(".ipynb"))["cells"]
     html = ["".join(o.get("data", {}).get("text/html", "")) for c in cells for o in c.get("outputs", [])]
     players = [h for h in html if "<script" in h and "data:image/png;base64" in h and "anim" in h]
     assert players, f"{source.name}: calls utils.animate but no animation output was saved"
+
+
+@pytest.mark.parametrize("source", ANIMATED, ids=lambda p: p.stem)
+def test_every_animation_has_a_caption_and_a_still_figure(source):
+    """Each animation cell carries a figure caption, and the chapter shows a few of its frames as a still
+    figure (utils.still_frames, or a captioned figure of frames), so the page says something without JavaScript."""
+    nb = jupytext.read(source, fmt="md:markdown")
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    animations = [c for c in code if "utils.animate(" in c]
+    for cell in animations:
+        assert re.search(r"^#\| fig-cap:", cell, flags=re.M), (
+            f"{source.name}: an animation cell has no `#| fig-cap:` caption:\n{cell[:200]}")
+    stills = [c for c in code if "still_frames(" in c or (
+        re.search(r"^#\| fig-cap:.*\bframes?\b", c, flags=re.M | re.I) and "utils.animate(" not in c)]
+    assert len(stills) >= len(animations), (
+        f"{source.name}: {len(animations)} animation(s) but {len(stills)} still figure(s) of their frames")
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
