@@ -14,7 +14,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
-QUARTO_CLI_VERSION := 1.10.19
 STAMP := $(VENV)/.installed
 CHAPTER ?=
 SOURCES := $(sort $(wildcard chapters/$(if $(CHAPTER),$(CHAPTER),[0-9][0-9])-*.md))
@@ -88,19 +87,22 @@ execute: $(STAMP) data
 bench: $(STAMP) data
 	$(PY) tests/benchmark.py
 
+# Quarto: $QUARTO if set, else `quarto` on the PATH, else .venv/bin/quarto (pip's quarto-cli).
+# On machines that reach only the package registries: QUARTO=$$(bash ../shared/quarto/setup.sh) make site
 site: $(STAMP)
-	@if ! command -v quarto >/dev/null && [ ! -x $(VENV)/bin/quarto ]; then \
-	  echo "Quarto not found; trying 'uv pip install quarto-cli==$(QUARTO_CLI_VERSION)' (its build downloads Quarto from GitHub)..."; \
-	  $(UV) pip install --python $(PY) "quarto-cli==$(QUARTO_CLI_VERSION)" || { \
-	    echo ""; \
-	    echo "Quarto is not available, so the site cannot be rendered here."; \
-	    echo "  - Install Quarto >= 1.5 from https://quarto.org/docs/get-started/ (a .deb, .pkg or .msi),"; \
-	    echo "    or run 'pip install quarto-cli' on a machine that can reach github.com;"; \
-	    echo "  - then run 'make site' again. The GitHub workflow .github/workflows/site.yml renders and publishes it."; \
-	    exit 1; }; \
-	fi
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
-	@echo "Site written to _site/ (open _site/index.html)."
+	@q="$${QUARTO:-$$(command -v quarto || true)}"; \
+	if [ -z "$$q" ] && [ -x $(VENV)/bin/quarto ]; then q=$(VENV)/bin/quarto; fi; \
+	if [ -z "$$q" ] || [ ! -x "$$q" ]; then \
+	  echo "Quarto is not available$${QUARTO:+ (QUARTO=$$QUARTO is not executable)}, so the site cannot be rendered here."; \
+	  echo "  - Install Quarto >= 1.5 from https://quarto.org/docs/get-started/ (a .deb, .pkg or .msi),"; \
+	  echo "    or run 'pip install quarto-cli' on a machine that can reach github.com;"; \
+	  echo "  - or point QUARTO at a quarto launcher: QUARTO=/path/to/quarto make site."; \
+	  echo "  The GitHub workflow .github/workflows/site.yml renders and publishes it."; \
+	  exit 1; \
+	fi; \
+	echo "Rendering with $$q ($$("$$q" --version))"; \
+	QUARTO_PYTHON="$(CURDIR)/$(PY)" "$$q" render
+	@echo "Site written to _site/ (open _site/index.html through a web server, e.g. python -m http.server -d _site)."
 
 clean:
 	rm -rf _site .quarto .pytest_cache

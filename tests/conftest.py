@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake Fashion-MNIST folder, isolated data directories."""
+"""Shared fixtures: a fake Fashion-MNIST folder, isolated data directories;
+the website tests' summary line (page weights, or why they were skipped)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,18 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("COURSE_QUICK", "COURSE_DEVICE", "COURSE_PROGRESS"):
         monkeypatch.delenv(name, raising=False)
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The website tests' page weights, or one line saying why they were skipped."""
+    for line in getattr(config, "course_site_summary", []):
+        terminalreporter.write_line(line)
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        if report.nodeid.startswith("tests/test_site.py") and isinstance(report.longrepr, tuple):
+            reason = report.longrepr[2].removeprefix("Skipped: ").removeprefix("site tests skipped: ")
+            if reason not in reasons:
+                reasons.append(reason)
+    shown = set(config.option.reportchars or "") & set("sa")  # -ra already prints each skip reason
+    if reasons and not shown:
+        terminalreporter.write_line(f"site tests skipped: {'; '.join(reasons)}")

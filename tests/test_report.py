@@ -35,3 +35,42 @@ def test_report_displays_table_and_json(monkeypatch):
 def test_report_rejects_bad_values(kwargs, error, match):
     with pytest.raises(error, match=match):
         report(**kwargs)
+
+
+def _shown(monkeypatch) -> list:
+    shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    return shown
+
+
+def test_report_stores_headline_and_anchor_beside_the_metrics(monkeypatch):
+    shown = _shown(monkeypatch)
+    report(headline={"test_acc": "test accuracy {:.1%}", "seconds": "training {:.0f} s"},
+           anchor="MLP ~0.88 (Xiao et al. 2017)", test_acc=0.9161, seconds=41.7, epochs=3)
+    payload = shown[0]["application/json"]
+    assert payload[report_module.REPORT_KEY] == {"test_acc": 0.9161, "seconds": 41.7, "epochs": 3}
+    assert payload[report_module.HEADLINE_KEY] == {"test_acc": "test accuracy {:.1%}", "seconds": "training {:.0f} s"}
+    assert payload[report_module.ANCHOR_KEY] == "MLP ~0.88 (Xiao et al. 2017)"
+    assert "headline" not in shown[0]["text/plain"] and "anchor" not in shown[0]["text/html"]
+
+
+def test_report_without_headline_stores_only_the_metrics(monkeypatch):
+    shown = _shown(monkeypatch)
+    report(acc=0.5)
+    assert shown[0]["application/json"] == {report_module.REPORT_KEY: {"acc": 0.5}}
+
+
+@pytest.mark.parametrize("headline, anchor, error, match", [
+    (["acc"], None, TypeError, "headline must map"),
+    ({"acc": 3}, None, TypeError, "headline must map"),
+    ({"loss": "loss {:.3f}"}, None, ValueError, "not one of the reported metrics"),
+    ({"acc": "accuracy"}, None, ValueError, "needs a format field"),
+    ({"acc": "accuracy {} of {}"}, None, ValueError, "one format field"),
+    ({"acc": "accuracy {value}"}, None, ValueError, "one format field"),
+    ({"name": "model {:.1%}"}, None, ValueError, "one format field"),
+    (None, 0.84, TypeError, "anchor must be a string"),
+])
+def test_report_rejects_bad_headline_or_anchor(headline, anchor, error, match):
+    with pytest.raises(error, match=match):
+        report(headline=headline, anchor=anchor, acc=0.9, name="mlp")
