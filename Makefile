@@ -32,7 +32,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --quiet
 	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(UV) pip install --python $(PY) -r requirements.txt -e .
+	$(UV) pip install --python $(PY) --compile-bytecode -r requirements.txt -e .
 	$(PY) -c "import torch, torchvision; from torchvision.ops import nms; print('torch', torch.__version__, '/ torchvision', torchvision.__version__, 'OK')"
 	@touch $(STAMP)
 

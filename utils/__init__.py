@@ -19,7 +19,6 @@ from .data import (
     load_fashion_mnist,
     load_words,
 )
-from .plot import animate, plot_curves, scatter_2d, show_images, still_frames
 from .reporting import report
 from .runtime import budget, get_device, is_quick, mode, seed_everything, setup
 from .text import TEXT_CORPORA, load_documents, load_text, stdlib_files
@@ -34,3 +33,16 @@ __all__ = [
     "TEXT_CORPORA", "load_documents", "load_text", "stdlib_files",
     "accuracy", "confusion_matrix", "evaluate", "fit", "predict",
 ]
+
+# matplotlib loads on the first use of a plot function, not on ``import utils``:
+# scripts that only train (chapter 20's train.py, started as several processes)
+# then start about half a second faster each.
+_PLOT_FUNCTIONS = ("animate", "plot_curves", "scatter_2d", "show_images", "still_frames")
+
+
+def __getattr__(name: str):
+    if name in _PLOT_FUNCTIONS:
+        from . import plot
+
+        return getattr(plot, name)
+    raise AttributeError(f"module 'utils' has no attribute {name!r}")
