@@ -54,6 +54,8 @@ def _run(run_dir: Path, *args: str, processes: int = 1) -> subprocess.CompletedP
 def test_config_errors_name_the_key(run_dir):
     bad = _run(run_dir, "train.py", "batch_sise=64")
     assert bad.returncode != 0 and "batch_sise" in bad.stderr
+    no_val = _run(run_dir, "train.py", "n_val=0", "epochs=1")
+    assert no_val.returncode != 0 and "need n_val >= 1" in no_val.stderr
 
 
 def test_stop_and_resume_equal_an_uninterrupted_run(run_dir):

@@ -85,3 +85,16 @@ def test_still_frames_errors():
         utils.still_frames([1, 2], draw, picks=[2])
     with pytest.raises(ValueError, match="at least 1"):
         utils.still_frames([1, 2], draw, n=0)
+
+
+def test_import_utils_leaves_matplotlib_until_a_plot_function_is_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, utils; before = 'matplotlib' in sys.modules; f = utils.show_images; "
+            "from utils import still_frames; print(before, 'matplotlib' in sys.modules, f.__module__, still_frames.__module__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "utils.plot", "utils.plot"]
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
+        utils.no_such_thing
