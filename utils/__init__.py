@@ -5,6 +5,7 @@
 - :mod:`utils.train`: ``fit``, ``evaluate``, ``predict``, ``accuracy``, ``confusion_matrix``
 - :mod:`utils.plot`: ``show_images``, ``plot_curves``, ``scatter_2d``, ``animate``, ``still_frames``
 - :mod:`utils.reporting`: ``report``
+- :mod:`utils.stats`: ``paired``, ``over_seeds`` (paired comparisons, results over seeds; chapter 10)
 - :mod:`utils.text`: ``load_text``, ``load_documents``, ``stdlib_files``, ``TEXT_CORPORA`` (chapter 14)
 - :mod:`utils.results`: reads reports and run times back from executed notebooks
 """
@@ -21,6 +22,7 @@ from .data import (
 )
 from .reporting import report
 from .runtime import budget, get_device, is_quick, mode, seed_everything, setup
+from .stats import over_seeds, paired
 from .text import TEXT_CORPORA, load_documents, load_text, stdlib_files
 from .train import accuracy, confusion_matrix, evaluate, fit, predict
 
@@ -29,6 +31,7 @@ __all__ = [
     "load_dataset", "load_fashion_mnist", "load_words",
     "animate", "plot_curves", "scatter_2d", "show_images", "still_frames",
     "report",
+    "over_seeds", "paired",
     "budget", "get_device", "is_quick", "mode", "seed_everything", "setup",
     "TEXT_CORPORA", "load_documents", "load_text", "stdlib_files",
     "accuracy", "confusion_matrix", "evaluate", "fit", "predict",
