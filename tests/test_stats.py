@@ -75,6 +75,13 @@ def test_paired_errors_say_what_is_wrong(a, b, match):
         paired(a, b)
 
 
+def test_paired_binary_flag():
+    with pytest.raises(ValueError, match="binary=True needs right/wrong scores .* found 0.7"):
+        paired([1, 0.7, 0], [1, 1, 0], binary=True)
+    r = paired([1, 0, 1], [0, 0, 1], binary=False)
+    assert not r.binary and r.a_only is None
+
+
 def test_over_seeds_mean_and_sample_sd():
     s = over_seeds([0.84, 0.85, 0.86])
     assert s.mean == pytest.approx(0.85) and s.sd == pytest.approx(np.std([0.84, 0.85, 0.86], ddof=1))

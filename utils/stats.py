@@ -87,13 +87,18 @@ class Paired:
         return text
 
 
-def paired(a, b) -> Paired:
+def paired(a, b, *, binary: bool | None = None) -> Paired:
     """Compare two methods scored on the same items, in the same order.
 
     ``a`` and ``b`` are per-item scores: right/wrong (bools or 0/1) or real
     numbers such as per-item losses. Returns the two means, their difference
     ``a - b``, its paired standard error, and for right/wrong scores the
     discordant counts and McNemar's exact p-value (else the paired t-test's).
+
+    ``binary=True`` insists on right/wrong scores (an error names the first
+    value that is not 0 or 1, e.g. probabilities passed by mistake);
+    ``binary=False`` treats 0/1 scores as real numbers; the default decides
+    from the values.
 
     >>> r = paired([1, 1, 0, 1], [1, 0, 0, 0]); round(r.diff, 2), r.a_only, r.b_only
     (0.5, 2, 0)
@@ -107,7 +112,14 @@ def paired(a, b) -> Paired:
     n = x.size
     if n < 2:
         raise ValueError(f"paired: need at least 2 items to estimate a standard error, got {n}")
-    binary = bool(np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all())
+    is_01 = bool(np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all())
+    if binary and not is_01:
+        bad = next(v for v in np.concatenate([x, y]) if v not in (0.0, 1.0))
+        raise ValueError(
+            f"paired: binary=True needs right/wrong scores (bools or 0/1), found {bad:g}; "
+            "pass (y_hat == y) per item, or binary=False for real-valued scores such as losses"
+        )
+    binary = is_01 if binary is None else binary
     d = x - y
     diff = float(d.mean())
     se = float(d.std(ddof=1) / math.sqrt(n))
