@@ -7,6 +7,7 @@
 #   make data      find, fetch and verify Fashion-MNIST
 #   make lock      re-compile requirements.txt (every version pinned) from requirements.in
 #   make site      render the website with Quarto (needs Quarto; see README)
+#   make doctor    check what the course needs on this machine (offline, seconds)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -18,10 +19,16 @@ STAMP := $(VENV)/.installed
 CHAPTER ?=
 SOURCES := $(sort $(wildcard chapters/$(if $(CHAPTER),$(CHAPTER),[0-9][0-9])-*.md))
 
-.PHONY: venv lock lab test unit chapters execute sync bench data site clean help
+.PHONY: venv lock lab test unit chapters execute sync bench data site clean help doctor
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,/^$$/p' Makefile
+
+# What the course needs here (Python, .venv, torch, device, data, corpora, disk, site tools),
+# checked offline in seconds, with the fix for each failure. Runs with the system Python,
+# before `make venv`; exits non-zero only for what the chapters need.
+doctor:
+	@$(PYTHON) scripts/doctor.py
 
 venv: $(STAMP)
 
