@@ -229,12 +229,30 @@ def _json_numbers(obj, sink: list[float]) -> None:
             _json_numbers(v, sink)
 
 
+def _code_literals(code: str) -> list[float]:
+    """Numeric literals of Python code: settings, not comments or strings (which could say anything)."""
+    import io
+    import tokenize
+
+    lines = [line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    values = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            if token.type == tokenize.NUMBER:
+                try:
+                    values.append(abs(float(token.string.replace("_", "").rstrip("jJ"))))
+                except ValueError:
+                    values.append(float(int(token.string.replace("_", ""), 0)))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return []
+    return values
+
+
 def code_numbers(cells: list[dict]) -> list[float]:
     values = []
     for cell in cells:
         if cell.get("cell_type") == "code":
-            for n in numbers_in(code_without_options(_source(cell))):
-                values.append(n.value)
+            values += _code_literals(code_without_options(_source(cell)))
     return values
 
 

@@ -69,6 +69,12 @@ def test_planted_stale_number_and_unlisted_citation_are_reported():
     assert ("number", "128") not in found  # a setting written in the code
 
 
+def test_comments_and_strings_in_code_back_nothing():
+    cells = _notebook(["The loss ends at 0.5432."], printed="")
+    cells.insert(2, _code('x = 1  # loss 0.5432\nlabel = "0.5432"', ""))
+    assert [o.text for o in _offences(cells)[0]] == ["0.5432"]
+
+
 def test_listed_sources_exempt_only_their_numbers():
     cells = _notebook(["Smith et al. (2031) report 97.3 % on this task."], printed="")
     sources = pc.Sources(numbers={"99": {"2031": "year of Smith et al.", "97.3": "Smith et al. 2031, Table 2"}})
