@@ -8,6 +8,8 @@
 #   make lock      re-compile requirements.txt (every version pinned) from requirements.in
 #   make site      render the website with Quarto (needs Quarto; see README)
 #   make doctor    check what the course needs on this machine (offline, seconds)
+#   make long      train a chapter's long run and write its checked checkpoint
+#                  (make long CHAPTER=19; STOP=300 OUT=/tmp/x for a short check)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -19,7 +21,7 @@ STAMP := $(VENV)/.installed
 CHAPTER ?=
 SOURCES := $(sort $(wildcard chapters/$(if $(CHAPTER),$(CHAPTER),[0-9][0-9])-*.md))
 
-.PHONY: venv lock lab test unit chapters execute sync bench data site clean help doctor
+.PHONY: venv lock lab test unit chapters execute sync bench data site clean help long doctor
 
 help:
 	@sed -n '2,/^$$/p' Makefile
@@ -90,6 +92,13 @@ execute: $(STAMP) data
 	    --execute --inplace --ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
 	  echo "$$nb: $$((SECONDS - start)) s wall time (full mode)"; \
 	done
+
+# Long runs (chapters 14, 18, 19): the chapter's cells tagged "long" run for many more
+# steps; the checkpoint and its SHA-256 go to checkpoints/ (see README, "Long runs").
+# Re-running the same command resumes an interrupted run from data/long/.
+long: $(STAMP) data
+	@test -n "$(CHAPTER)" || { echo "usage: make long CHAPTER=19 [STEPS=N] [STOP=N] [OUT=dir] [THREADS=N]"; exit 1; }
+	$(PY) -c 'import sys, utils.checkpoints as c; c.main(sys.argv[1:])' $(CHAPTER) $(if $(STEPS),--steps $(STEPS)) $(if $(STOP),--stop $(STOP)) $(if $(OUT),--out $(OUT)) $(if $(THREADS),--threads $(THREADS))
 
 bench: $(STAMP) data
 	$(PY) tests/benchmark.py

@@ -10,6 +10,7 @@
 - :mod:`utils.results`: reads reports and run times back from executed notebooks
 """
 
+from .checkpoints import CheckpointError, TrainState, load_checkpoint, long_run_state, train_steps, verify_checkpoint
 from .data import (
     FASHION_CLASSES,
     DataNotFoundError,
