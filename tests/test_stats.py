@@ -75,6 +75,17 @@ def test_paired_errors_say_what_is_wrong(a, b, match):
         paired(a, b)
 
 
+def test_paired_many_discordant_items():
+    """10,000 test items with ~1,900 disagreements (two LeNets on Fashion-MNIST's test set) once overflowed."""
+    rng = np.random.default_rng(2)
+    a = rng.random(10_000) < 0.9
+    b = np.where(rng.random(10_000) < 0.2, ~a, a)
+    r = paired(a, b)
+    assert r.a_only + r.b_only > 1500
+    assert r.p_value == pytest.approx(scipy_stats.binomtest(r.a_only, r.a_only + r.b_only, 0.5).pvalue)
+    assert 0.0 <= r.p_value <= 1.0
+
+
 def test_paired_binary_flag():
     with pytest.raises(ValueError, match="binary=True needs right/wrong scores .* found 0.7"):
         paired([1, 0.7, 0], [1, 1, 0], binary=True)

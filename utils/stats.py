@@ -53,9 +53,9 @@ def _binom_two_sided(k: int, n: int) -> float:
     """Exact two-sided p-value of k successes in n fair coin flips (McNemar's exact test)."""
     if n == 0:
         return 1.0
-    k = min(k, n - k)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n
-    return min(1.0, 2.0 * tail)
+    from scipy.stats import binomtest
+
+    return float(binomtest(k, n, 0.5).pvalue)
 
 
 def _t_two_sided(t: float, dof: int) -> float:
