@@ -208,3 +208,20 @@ def test_run_long_end_to_end(toy_chapter):
     assert resumed["meta"]["history"]["val"] == meta["history"]["val"]
     for k, v in out["state_dicts"]["model"].items():
         assert torch.equal(resumed["state_dicts"]["model"][k], v)
+
+
+def test_code_hash_ignores_comments_and_docstrings(toy_chapter):
+    src = toy_chapter / "chapters" / "99-toy.md"
+    h = ck.code_sha256("99")
+    src.write_text(TOY_CHAPTER.replace("def train(steps, state=None):\n",
+                                       'def train(steps, state=None):\n    """Train."""  # a comment\n'))
+    assert ck.code_sha256("99") == h
+    src.write_text(TOY_CHAPTER.replace("lr=0.05", "lr=0.04"))
+    assert ck.code_sha256("99") != h
+
+
+def test_sessions_recorded(toy_chapter):
+    ck.run_long("99", stop=25, out=toy_chapter / "a", state_dir=toy_chapter / "s", threads=1)
+    ck.run_long("99", out=toy_chapter / "b", state_dir=toy_chapter / "s", threads=2)
+    meta = torch.load(toy_chapter / "b" / "99-toy.pt", weights_only=True)["meta"]
+    assert meta["sessions"] == [{"from_step": 0, "threads": 1}, {"from_step": 25, "threads": 2}]

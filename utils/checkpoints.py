@@ -32,6 +32,7 @@ rebuild it when it is missing, truncated or different.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -74,7 +75,7 @@ class LongRun:
 
 
 LONG_RUNS: dict[str, LongRun] = {
-    "18": LongRun(name="18-realnvp", steps=10_000, modules=("flow",), history="curve"),
+    "18": LongRun(name="18-realnvp", steps=6_000, modules=("flow",), history="curve"),
     "19": LongRun(name="19-ddpm", steps=12_000, modules=("model", "ema")),
 }
 
@@ -200,6 +201,7 @@ class TrainState:
     stop: int | None = None
     wall_before: float = 0.0  # wall and CPU seconds of earlier, interrupted sessions
     cpu_before: float = 0.0
+    sessions: list = field(default_factory=list)  # [{"from_step", "threads"}] of every session so far
     _t0: float = field(default_factory=time.perf_counter)
     _c0: float = field(default_factory=time.process_time)
 
@@ -215,6 +217,8 @@ class TrainState:
         _set_rng_states(saved["rng"])
         self.wall_before, self.cpu_before = saved["wall_seconds"], saved["cpu_seconds"]
         self._t0, self._c0 = time.perf_counter(), time.process_time()
+        self.sessions = saved.get("sessions") or [{"from_step": 0, "threads": None}]  # None: not recorded
+        self.sessions.append({"from_step": saved["step"], "threads": torch.get_num_threads()})
         print(f"resuming from {self.path} at step {saved['step']}", flush=True)
         return saved["payload"]
 
@@ -222,8 +226,10 @@ class TrainState:
         stop = self.stop is not None and step >= self.stop
         if step % self.every == 0 or stop:
             wall, cpu = self.seconds()
+            if not self.sessions:
+                self.sessions.append({"from_step": 0, "threads": torch.get_num_threads()})
             _atomic_save({"step": step, "payload": make_payload(), "rng": _rng_states(),
-                          "wall_seconds": wall, "cpu_seconds": cpu}, self.path)
+                          "wall_seconds": wall, "cpu_seconds": cpu, "sessions": self.sessions}, self.path)
         return stop
 
 
@@ -260,8 +266,20 @@ def tagged_code(chapter: str) -> str:
     return "\n\n".join(tagged_cells(chapter))
 
 
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
 def code_sha256(chapter: str) -> str:
-    return hashlib.sha256(tagged_code(chapter).encode()).hexdigest()
+    """SHA-256 of what the tagged cells do: their syntax tree, without comments, docstrings or layout."""
+    trees = [ast.unparse(_strip_docstrings(ast.parse(cell))) for cell in tagged_cells(chapter)]
+    return hashlib.sha256("\n\n".join(trees).encode()).hexdigest()
 
 
 def _git(*args: str) -> str:
@@ -294,7 +312,7 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
     code = tagged_code(chapter)
     os.environ.pop("COURSE_QUICK", None)
     os.environ[STEPS_ENV] = str(steps)
-    _CURRENT_STATE = TrainState(state_dir / "state.pt", every=spec.save_every, stop=stop)
+    state = _CURRENT_STATE = TrainState(state_dir / "state.pt", every=spec.save_every, stop=stop)
     print(f"long run of {source.name}: {steps} steps" + (f", stopping at {stop}" if stop else "")
           + f"; resumable state in {state_dir}", flush=True)
     namespace: dict[str, Any] = {"__name__": "__long_run__"}
@@ -303,7 +321,7 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
             exec(compile(cell, f"<{source.name}, cell {k + 1} tagged {TAG}>", "exec"), namespace)
             if threads:  # after the set-up cell, which sets the thread count to the number of cores
                 torch.set_num_threads(threads)
-        wall, cpu = _CURRENT_STATE.seconds()
+        wall, cpu = state.seconds()
     finally:
         _CURRENT_STATE = None
         os.environ.pop(STEPS_ENV, None)
@@ -313,11 +331,13 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
         "chapter": source.name, "steps": steps, "stopped_at": stop or steps,
         "batch_size": int(namespace[spec.batch_size]),
         "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
-        "device": str(device), "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
+        "device": str(device), "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
+        "sessions": state.sessions or [{"from_step": 0, "threads": torch.get_num_threads()}],
+        "machine": platform.processor() or platform.machine(),
         "torch": str(torch.__version__), "python": platform.python_version(),  # str: TorchVersion is not a weights_only type
         "git_commit": _git("rev-parse", "HEAD"),
         "source_committed": _git("status", "--porcelain", "--", str(source)) == "",
-        "code_sha256": hashlib.sha256(code.encode()).hexdigest(),
+        "code_sha256": code_sha256(chapter),
         "command": f"make long CHAPTER={chapter}" + (f" STEPS={steps}" if steps != spec.steps else "")
                    + (f" STOP={stop}" if stop else "") + (f" THREADS={threads}" if threads else ""),
         "history": {k: [float(v) for v in vals] for k, vals in history.items()},
@@ -336,7 +356,8 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
             "chapter": chapter, "command": meta["command"], "steps": steps, "device": meta["device"],
             "wall_seconds": meta["wall_seconds"], "cpu_seconds": meta["cpu_seconds"],
             "code_sha256": meta["code_sha256"], "torch": meta["torch"]})
-    print(f"wrote {path} ({size:,} bytes): {steps} steps in {wall:.0f} s wall, {cpu:.0f} s CPU on {device}",
+    done = f"{stop} of {steps}" if stop else f"{steps}"
+    print(f"wrote {path} ({size:,} bytes): {done} steps in {wall:.0f} s wall, {cpu:.0f} s CPU on {device}",
           flush=True)
     return path
 
