@@ -19,6 +19,11 @@ empty render or a page that was not found is a failure. For debugging,
 (ignored when ``COURSE_REQUIRE_SITE=1``), and ``COURSE_SITE_SCREENSHOTS=/some/dir``
 saves a screenshot of the top of each page there.
 
+One chapter is also read in both colour schemes (light and dark, with Quarto's toggle): computed
+colours give each text sample's contrast, what lies behind the figures, and whether the animation
+player's play button shows a glyph with Font Awesome's CDN refused; a screenshot of each theme is
+saved (theme-light-*.png, theme-dark-*.png) in ``COURSE_SITE_SCREENSHOTS`` or a temporary folder.
+
 The configuration checks that need none of this are in test_site_config.py.
 """
 
@@ -150,6 +155,7 @@ def site(tmp_path_factory, request) -> dict:
             shutil.copy2(path, work / path.name)
     shutil.copytree(ROOT / "chapters", work / "chapters",
                     ignore=shutil.ignore_patterns("*.md", ".ipynb_checkpoints", "*_files"))
+    shutil.copytree(ROOT / "site", work / "site")  # the site's stylesheets (light and dark themes)
     env = dict(os.environ, QUARTO_PYTHON=sys.executable, PYTHONPATH=str(ROOT))
     env.pop("QUARTO_PROFILE", None)
     start = time.perf_counter()
@@ -277,6 +283,47 @@ def _play_animation(page) -> bool:
     return img.get_attribute("src") != src
 
 
+def _contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two opaque CSS colours given as rgb(...) strings."""
+    def luminance(colour: str) -> float:
+        channels = [float(v) / 255 for v in re.findall(r"[\d.]+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _ink(png: bytes) -> int:
+    """Pixels of a button's screenshot that differ clearly from its background (read just inside the border)."""
+    import io
+
+    from PIL import Image
+
+    import numpy as np
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+    background = pixels[min(3, pixels.shape[0] - 1), pixels.shape[1] // 2]
+    return int((np.abs(pixels - background).sum(axis=-1) > 120).sum())
+
+
+def _play_glyph(page) -> dict:
+    """The play button's icon as drawn: its box, its mask image, and the pixels that show it.
+
+    Off-site requests are refused in these tests, so Font Awesome (which matplotlib's player
+    links from a CDN) never loads: whatever is visible is drawn by the site itself."""
+    button = page.locator(".anim-buttons button[onclick*='play_animation']").first
+    button.scroll_into_view_if_needed()
+    icon = button.locator("i").first
+    box = icon.bounding_box() or {"width": 0, "height": 0}
+    colours = button.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    return {"width": box["width"], "height": box["height"], "contrast": _contrast(*colours),
+            "mask": icon.evaluate("e => getComputedStyle(e).webkitMaskImage || getComputedStyle(e).maskImage"),
+            "ink": _ink(button.screenshot()) if box["width"] and box["height"] else 0,
+            "font_awesome": page.evaluate("() => [...document.styleSheets].some(s => (s.href || '').includes('font-awesome')"
+                                          " && (() => { try { return s.cssRules.length > 0 } catch (e) { return false } })())")}
+
+
 def _visit(browser, base: str, page_path: str) -> dict:
     refused, errors, console, failed, responses = [], [], [], [], []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -305,6 +352,7 @@ def _visit(browser, base: str, page_path: str) -> dict:
             except Exception as error:  # recorded, and reported by the test that needs it
                 info[key] = f"{type(error).__name__}: {str(error)[:300]}"
         info["download_body"] = [page.request.get(href).body() for href in info["download"]]
+        info["play_glyph"] = _play_glyph(page) if info["animations"] else None
     sizes = []
     for r in responses:
         try:
@@ -461,6 +509,11 @@ def test_chapter_page_features(site, pages, notebook):
     if info["animations"]:
         assert info["animation_played"] is True, (
             f"the animation player did not advance frames when played ({info['animation_played']})")
+        glyph = info["play_glyph"]
+        assert not glyph["font_awesome"], "Font Awesome loaded although off-site requests are refused"
+        assert glyph["width"] > 0 and glyph["height"] > 0, f"the play button's icon has no size: {glyph}"
+        assert "data:image/svg" in glyph["mask"], f"the play icon is not the site's own drawing: {glyph['mask'][:80]}"
+        assert glyph["ink"] >= 20, f"the play button shows no glyph offline ({glyph['ink']} pixels drawn)"
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
@@ -527,3 +580,139 @@ def test_search_finds_a_chapter_from_a_word_of_its_body(browser, server, pages):
         page.keyboard.press("Escape")
     context.close()
     assert not misses, f"search found nothing for {misses}"
+
+
+# ---------------------------------------------------------------- light and dark themes
+
+# The page read in both themes: a chapter with code, math, callouts, figures and an animation.
+THEME_CHAPTER = next((nb.stem for nb in CHAPTERS if nb.name.startswith("06-")), CHAPTERS[0].stem if CHAPTERS else "")
+MIN_CONTRAST = 4.5  # WCAG 2 level AA for normal text
+
+# Computed colours after scripts ran: each text sample's contrast against the background it is drawn
+# on (semi-transparent layers composited, as the browser paints them), and what lies behind figures.
+READ_COLOURS = """() => {
+  const parse = s => { const m = (s || '').match(/rgba?\\(([^)]*)\\)/); if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, bottom) => [0, 1, 2].map(i => top[3] * top[i] + (1 - top[3]) * bottom[i]).concat([1]);
+  const background = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let result = [255, 255, 255, 1];  // the canvas behind a page that paints nothing
+    for (let i = layers.length - 1; i >= 0; i--) result = over(layers[i], result);
+    return result;
+  };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const sample = (kind, selector, limit) => [...document.querySelectorAll(selector)]
+    .filter(e => shown(e) && (e.textContent || '').trim()).slice(0, limit)
+    .map(e => { const bg = background(e); const fg = over(parse(getComputedStyle(e).color), bg);
+                return {kind, text: e.textContent.trim().slice(0, 40), ratio: contrast(fg, bg),
+                        fg: fg.slice(0, 3).map(Math.round), bg: bg.slice(0, 3).map(Math.round)}; });
+  return {
+    dark: document.body.classList.contains('quarto-dark'),
+    light: document.body.classList.contains('quarto-light'),
+    stored: localStorage.getItem('quarto-color-scheme'),
+    page_luminance: lum(background(document.querySelector('main') || document.body)),
+    texts: [
+      ...sample('body text', 'main p', 25), ...sample('heading', 'main h2', 6), ...sample('link', 'main p a', 10),
+      ...sample('code', 'main div.sourceCode code span', 120), ...sample('output', 'main .cell-output pre code', 10),
+      ...sample('callout', 'main .callout .callout-title-container', 6), ...sample('math', 'main p mjx-container', 20),
+      ...sample('table', 'main table td', 10), ...sample('sidebar', '#quarto-sidebar .menu-text', 12),
+      ...sample('title', 'h1.title', 1), ...sample('inline code', 'main p code:not(.sourceCode)', 10),
+      ...sample('caption', 'main figcaption, main .figure-caption', 6), ...sample('contents', '#TOC a.nav-link', 8),
+      ...sample('breadcrumb', '.breadcrumb-item a', 3), ...sample('button', 'a.btn', 2),
+    ],
+    figures: [...document.querySelectorAll('main .cell-output-display img, main .animation img')].filter(shown)
+      .map(img => ({src: img.getAttribute('src').slice(0, 40), behind: lum(background(img)),
+                    own: getComputedStyle(img).backgroundColor})),
+  };
+}"""
+
+
+def _theme_page(browser, server: str, scheme: str):
+    """A fresh browser context whose system setting is ``scheme``, on the theme chapter."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    context.route("**/*", lambda route: _answer(route, browser.course_modules, []))
+    page = context.new_page()
+    page.goto(server + f"chapters/{THEME_CHAPTER}.html", wait_until="load")
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : false")
+    return context, page
+
+
+def _mode(page) -> str:
+    colours = page.evaluate(READ_COLOURS)
+    assert colours["dark"] != colours["light"], "the page is in neither (or both) colour schemes"
+    return "dark" if colours["dark"] else "light"
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory) -> Path:
+    folder = os.environ.get("COURSE_SITE_SCREENSHOTS")
+    return Path(folder) if folder else tmp_path_factory.mktemp("site-shots")
+
+
+def test_theme_follows_the_system_then_the_toggle_which_is_remembered(browser, server, pages):
+    assert THEME_CHAPTER, "no chapter to read"
+    for scheme, other in (("light", "dark"), ("dark", "light")):
+        context, page = _theme_page(browser, server, scheme)
+        assert _mode(page) == scheme, f"a reader whose system is {scheme} gets the {_mode(page)} theme"
+        toggle = page.locator(".quarto-color-scheme-toggle:visible").first
+        assert toggle.count() == 1, "no visible light/dark toggle"
+        toggle.click()
+        assert _mode(page) == other, f"the toggle did not switch {scheme} -> {other}"
+        page.reload(wait_until="load")
+        assert _mode(page) == other, "the toggle's choice was not kept after a reload"
+        page.goto(server + "index.html", wait_until="load")
+        assert _mode(page) == other, "the toggle's choice did not carry over to another page"
+        page.locator(".quarto-color-scheme-toggle:visible").first.click()
+        assert _mode(page) == scheme, "toggling back did not restore the first theme"
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_theme_is_readable(browser, server, pages, shots_dir, request, scheme):
+    context, page = _theme_page(browser, server, scheme)
+    colours = page.evaluate(READ_COLOURS)
+    assert _mode(page) == scheme
+    if scheme == "dark":
+        assert colours["page_luminance"] < 0.05, f"the dark theme's page is not dark ({colours['page_luminance']:.3f})"
+    else:
+        assert colours["page_luminance"] > 0.8, f"the light theme's page is not light ({colours['page_luminance']:.3f})"
+    kinds = {t["kind"] for t in colours["texts"]}
+    assert {"body text", "code", "math", "callout", "sidebar"} <= kinds, f"text samples missing: {kinds}"
+    poor = [t for t in colours["texts"] if t["ratio"] < MIN_CONTRAST]
+    assert not poor, (f"{len(poor)} of {len(colours['texts'])} text samples below contrast {MIN_CONTRAST}:1 in the "
+                      f"{scheme} theme: " + "; ".join(f"{t['kind']} {t['text']!r} {t['ratio']:.2f} {t['fg']} on {t['bg']}"
+                                                      for t in poor[:8]))
+    assert colours["figures"], "no figure on the page"
+    dim = [f for f in colours["figures"] if f["behind"] < 0.9]
+    assert not dim, f"figures (transparent PNGs) drawn on a dark background in the {scheme} theme: {dim[:3]}"
+    if scheme == "dark":
+        assert all(f["own"] == "rgb(255, 255, 255)" for f in colours["figures"]), colours["figures"][:3]
+    glyph = _play_glyph(page) if page.locator(".animation").count() else None
+    if glyph:
+        assert glyph["ink"] >= 20, f"the play button shows no glyph in the {scheme} theme: {glyph}"
+        assert glyph["contrast"] >= 3, f"the player's icons are faint in the {scheme} theme: {glyph}"  # WCAG 1.4.11
+    # What a reader sees: the top of the page, the first figure, the animation player.
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    saved = [shots_dir / f"theme-{scheme}-top.png"]
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(saved[0]))
+    for name, selector in (("figure", "main .cell-output-display img"), ("animation", "main .animation")):
+        target = page.locator(selector).first
+        if target.count():
+            target.evaluate("e => e.scrollIntoView({block: 'center'})")
+            saved.append(shots_dir / f"theme-{scheme}-{name}.png")
+            page.screenshot(path=str(saved[-1]))
+    lowest = min(colours["texts"], key=lambda t: t["ratio"])
+    lines = getattr(request.config, "course_site_summary", [])
+    lines.append(f"site: {scheme} theme on {THEME_CHAPTER}: {len(colours['texts'])} text samples, lowest contrast "
+                 f"{lowest['ratio']:.2f} ({lowest['kind']}), {len(colours['figures'])} figures on "
+                 f"white; screenshots {', '.join(str(p) for p in saved)}")
+    request.config.course_site_summary = lines
+    context.close()
