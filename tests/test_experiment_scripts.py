@@ -70,6 +70,17 @@ def test_stop_and_resume_equal_an_uninterrupted_run(run_dir):
     torch.testing.assert_close(resumed["model"], full["model"], rtol=0, atol=0)
 
 
+def test_resume_with_a_changed_setting_is_refused(run_dir):
+    """A new lr on resume would be silently overridden by the restored optimizer and scheduler."""
+    common = ["train.py", "n_train=256", "n_val=128", "epochs=2", "out_dir=changed"]
+    assert _run(run_dir, *common, "stop_after=1").returncode == 0
+    ck = torch.load(run_dir / "changed" / "checkpoint.pt", weights_only=True)
+    assert isinstance(ck["config"], dict) and ck["config"]["lr"] == 3e-3 and len(ck["rng"]) == 1
+    refused = _run(run_dir, *common, "resume=true", "lr=0.01")
+    assert refused.returncode != 0 and "cannot resume" in refused.stderr and "lr: 0.003 -> 0.01" in refused.stderr
+    assert _run(run_dir, *common, "resume=true").returncode == 0
+
+
 def test_truncated_checkpoint_gives_a_clear_error(run_dir):
     good = run_dir / "full" / "checkpoint.pt"
     if not good.exists():
@@ -91,6 +102,16 @@ def test_ddp_gradient_check_relaunches_without_hanging(run_dir):
         check = json.loads(done.stdout.strip().splitlines()[-1])
         assert check["world_size"] == 2
         assert check["max_grad_diff"] < 1e-5 * check["max_grad"] + 1e-7
+
+
+def test_ddp_uneven_shards_keep_the_processes_shuffling_alike(run_dir):
+    """Batches of 127 split 64 + 63: dropout advances the processes' global generators differently,
+    so the shuffle must come from its own generator; train.py asserts agreement every epoch."""
+    done = _run(run_dir, "train.py", "n_train=381", "n_val=128", "epochs=2", "batch_size=127",
+                "out_dir=uneven", processes=2)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ck = torch.load(run_dir / "uneven" / "checkpoint.pt", weights_only=True)
+    assert len(ck["rng"]) == 2 and not torch.equal(ck["rng"][0]["torch"], ck["rng"][1]["torch"])
 
 
 def test_ddp_training_run_writes_its_outputs(run_dir):
