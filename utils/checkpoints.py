@@ -276,10 +276,15 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def code_sha256(chapter: str) -> str:
-    """SHA-256 of what the tagged cells do: their syntax tree, without comments, docstrings or layout."""
-    trees = [ast.unparse(_strip_docstrings(ast.parse(cell))) for cell in tagged_cells(chapter)]
+def cells_sha256(cells: list[str]) -> str:
+    """SHA-256 of what code cells do: their syntax tree, without comments, docstrings or layout."""
+    trees = [ast.unparse(_strip_docstrings(ast.parse(cell))) for cell in cells]
     return hashlib.sha256("\n\n".join(trees).encode()).hexdigest()
+
+
+def code_sha256(chapter: str) -> str:
+    """:func:`cells_sha256` of the chapter's cells tagged ``long`` as they are now."""
+    return cells_sha256(tagged_cells(chapter))
 
 
 def _git(*args: str) -> str:
@@ -309,7 +314,6 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
     state_dir = Path(state_dir) if state_dir else ROOT / "data" / "long" / tag
     source = chapter_source(chapter)
     cells = tagged_cells(chapter)
-    code = tagged_code(chapter)
     os.environ.pop("COURSE_QUICK", None)
     os.environ[STEPS_ENV] = str(steps)
     state = _CURRENT_STATE = TrainState(state_dir / "state.pt", every=spec.save_every, stop=stop)
@@ -337,7 +341,7 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
         "torch": str(torch.__version__), "python": platform.python_version(),  # str: TorchVersion is not a weights_only type
         "git_commit": _git("rev-parse", "HEAD"),
         "source_committed": _git("status", "--porcelain", "--", str(source)) == "",
-        "code_sha256": code_sha256(chapter),
+        "code_sha256": cells_sha256(cells),  # the code that ran, read when the run started
         "command": f"make long CHAPTER={chapter}" + (f" STEPS={steps}" if steps != spec.steps else "")
                    + (f" STOP={stop}" if stop else "") + (f" THREADS={threads}" if threads else ""),
         "history": {k: [float(v) for v in vals] for k, vals in history.items()},
