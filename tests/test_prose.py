@@ -171,6 +171,23 @@ def test_sources_file_lists_chapters_with_reasons():
                 assert isinstance(why, str) and len(why.strip()) >= 10, f"chapter {chapter}: {number!r} needs its source or reason"
 
 
+@pytest.fixture(scope="module")
+def results():
+    return pc.check_all()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_number_in_the_prose_is_backed(notebook, results):
+    offences, checked, listed = results[notebook.name[:2]]
+    message = "\n".join(str(o) for o in offences)
+    assert not offences, (
+        f"{len(offences)} unbacked numbers, run-time claims or process words in {notebook.name} "
+        f"({checked} checked, {listed} listed as external):\n{message}\n"
+        "Fix the sentence to the printed output, print the number that backs it, soften it, or list a number "
+        "from elsewhere with its source in tests/prose_sources.yml."
+    )
+
+
 SITE_PAGES = [pc.ROOT / "index.qmd", pc.ROOT / "results.qmd"]
 
 
