@@ -102,8 +102,8 @@ def test_missing_timing_gives_none():
 
 def test_every_chapter_headline_fills_in(tmp_path):
     """Committed chapters whose report names a headline: each label fills in with its value,
-    with at most three headline numbers. (Chapters without a headline yet are shown by their first keys.)"""
+    with at most four headline numbers (a chapter with a long run shows live and long side by side). (Chapters without a headline yet are shown by their first keys.)"""
     for row in results.collect_results():
         if row["headline"]:
-            assert 1 <= len(row["headline_texts"]) <= 3, f"chapter {row['chapter']}: {row['headline_texts']}"
+            assert 1 <= len(row["headline_texts"]) <= 4, f"chapter {row['chapter']}: {row['headline_texts']}"
             assert all("{" not in t for t in row["headline_texts"])

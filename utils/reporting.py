@@ -69,7 +69,7 @@ def report(*, headline: dict[str, str] | None = None, anchor: str | None = None,
     ``report(test_accuracy=0.84, train_seconds=41.2)``. Values must be numbers
     (Python, NumPy or 0-d tensors), bools or short strings.
 
-    ``headline`` picks the two or three numbers the website's results page
+    ``headline`` picks the two to four numbers the website's results page
     shows for the chapter, each with a human label holding one format field:
     ``headline={"test_accuracy": "test accuracy {:.1%}"}``. ``anchor`` is a
     published figure for orientation with its source, shown beside them
