@@ -120,6 +120,7 @@ def check_venv(venv: Path, root: Path = ROOT) -> Check:
 
 
 def _sha256(path: Path) -> str:
+    # utils.data.sha256 does the same, but importing utils imports torch, which this script must not need.
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

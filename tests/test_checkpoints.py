@@ -10,6 +10,7 @@ import torch
 
 import utils
 from utils import checkpoints as ck
+from utils.data import sha256
 
 
 @pytest.fixture()
@@ -28,7 +29,7 @@ def test_load_checks_and_loads(store):
     assert out["meta"]["steps"] == 10
     assert out["state_dicts"]["net"]["w"].device.type == "cpu"
     entry = json.loads((store / "manifest.json").read_text())["checkpoints"]["99-toy"]
-    assert entry["sha256"] == ck.sha256_file(store / "99-toy.pt") and entry["bytes"] > 0
+    assert entry["sha256"] == sha256(store / "99-toy.pt") and entry["bytes"] > 0
 
 
 def test_missing_file(store):

@@ -49,6 +49,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from .data import sha256
 from .runtime import budget, get_device
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,14 +91,6 @@ def _rebuild_hint(name: str) -> str:
             f"steps; see the README), or restore the committed file with `git checkout -- checkpoints/{name}.pt`.")
 
 
-def sha256_file(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_manifest(manifest: Path | str | None = None) -> dict[str, dict]:
     """The manifest's entries: ``{name: {"file", "sha256", "bytes", ...}}``."""
     manifest = Path(manifest) if manifest is not None else CHECKPOINT_DIR / "manifest.json"
@@ -109,7 +102,7 @@ def read_manifest(manifest: Path | str | None = None) -> dict[str, dict]:
 def write_manifest_entry(name: str, path: Path, info: dict, manifest: Path | str | None = None) -> None:
     manifest = Path(manifest) if manifest is not None else CHECKPOINT_DIR / "manifest.json"
     entries = read_manifest(manifest)
-    entries[name] = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size, **info}
+    entries[name] = {"file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size, **info}
     text = json.dumps({"checkpoints": dict(sorted(entries.items()))}, indent=2) + "\n"
     tmp = manifest.with_suffix(".json.tmp")
     tmp.write_text(text)
@@ -134,7 +127,7 @@ def verify_checkpoint(name: str, directory: Path | str | None = None,
     if size < entry["bytes"]:
         raise CheckpointError(f"checkpoint {path} is truncated: {size:,} bytes, the manifest lists "
                               f"{entry['bytes']:,} (an interrupted copy or download?). " + _rebuild_hint(name))
-    digest = sha256_file(path)
+    digest = sha256(path)
     if size != entry["bytes"] or digest != entry["sha256"]:
         raise CheckpointError(f"checkpoint {path} differs from the manifest: SHA-256 {digest[:16]}... and "
                               f"{size:,} bytes, expected {entry['sha256'][:16]}... and {entry['bytes']:,} bytes "
