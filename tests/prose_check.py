@@ -128,7 +128,6 @@ _NUMBER = re.compile(
 )
 _MULTIPLIERS = {"thousand": 1e3, "k": 1e3, "K": 1e3, "million": 1e6, "M": 1e6, "billion": 1e9, "B": 1e9}
 _TIME_UNIT = re.compile(r"\s?(?P<unit>ms|milliseconds?|s|sec|secs|seconds?|min|mins|minutes?|h|hours?)\b")
-_UNIT_SECONDS = {"ms": 1e-3, "milli": 1e-3, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "hour": 3600.0}
 
 
 def _unit_seconds(unit: str) -> float:
