@@ -76,6 +76,7 @@ class LongRun:
 
 
 LONG_RUNS: dict[str, LongRun] = {
+    "14": LongRun(name="14-gpt", steps=8_000, modules=("model",)),
     "18": LongRun(name="18-realnvp", steps=10_000, modules=("flow",), history="curve"),
     "19": LongRun(name="19-ddpm", steps=12_000, modules=("model", "ema")),
 }
