@@ -122,8 +122,8 @@ def test_every_manifest_entry(name):
     assert meta["stopped_at"] == meta["steps"] == entry["steps"]
     for key in ("batch_size", "wall_seconds", "cpu_seconds", "device", "torch", "git_commit"):
         assert key in meta
-    hist = meta["history"]
-    assert hist["step"][-1] == meta["steps"] and len(hist["val"]) == len(hist["step"])
+    hist, spec = meta["history"], ck.LONG_RUNS[chapter]
+    assert hist[spec.step_key][-1] == meta["steps"] and len(hist[spec.val_key]) == len(hist[spec.step_key])
     assert set(out["state_dicts"]) == set(ck.LONG_RUNS[chapter].modules)
 
 

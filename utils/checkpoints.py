@@ -71,13 +71,15 @@ class LongRun:
     steps: int  # training steps of the long run
     modules: tuple[str, ...]  # names of nn.Modules in the chapter's namespace to save
     history: str = "history"  # a dict of lists: the training and validation curve
+    step_key: str = "step"  # the history's list of steps at which validation was measured
+    val_key: str = "val"  # ... and its list of validation values at those steps
     batch_size: str = "BATCH_SIZE"
     save_every: int = 500
 
 
 LONG_RUNS: dict[str, LongRun] = {
-    "14": LongRun(name="14-gpt", steps=8_000, modules=("model",)),
-    "18": LongRun(name="18-realnvp", steps=10_000, modules=("flow",), history="curve"),
+    "14": LongRun(name="14-gpt", steps=8_000, modules=("model",), step_key="val_step", val_key="val_loss"),
+    "18": LongRun(name="18-realnvp", steps=10_000, modules=("flow",), history="curve", val_key="val_bpd"),
     "19": LongRun(name="19-ddpm", steps=12_000, modules=("model", "ema")),
 }
 
