@@ -98,6 +98,14 @@ def test_train_state_saves_resumes_and_stops(tmp_path):
     assert resumed.seconds()[0] >= 0
 
 
+def test_train_state_refuses_other_code(tmp_path):
+    """A state saved by a run of different code is not resumed (it would mix two trainings)."""
+    ck.TrainState(tmp_path / "state.pt", every=1, code="a" * 64).checkpoint(1, lambda: {"step": 1})
+    assert ck.TrainState(tmp_path / "state.pt", code="a" * 64).load() == {"step": 1}
+    with pytest.raises(ck.CheckpointError, match="different code.*Delete"):
+        ck.TrainState(tmp_path / "state.pt", code="b" * 64).load()
+
+
 MANIFEST = ck.read_manifest()
 
 

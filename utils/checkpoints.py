@@ -195,6 +195,7 @@ class TrainState:
     path: Path
     every: int = 500
     stop: int | None = None
+    code: str | None = None  # SHA-256 of the code that trains; a state saved by other code is refused
     wall_before: float = 0.0  # wall and CPU seconds of earlier, interrupted sessions
     cpu_before: float = 0.0
     sessions: list = field(default_factory=list)  # [{"from_step", "threads"}] of every session so far
@@ -210,6 +211,11 @@ class TrainState:
         if not self.path.exists():
             return None
         saved = torch.load(self.path, map_location="cpu", weights_only=False)
+        if self.code is not None and saved.get("code_sha256") not in (None, self.code):
+            raise CheckpointError(
+                f"{self.path} was saved by a run of different code (SHA-256 {saved['code_sha256'][:16]}..., "
+                f"the chapter's cells tagged 'long' now hash to {self.code[:16]}...); resuming it would mix "
+                f"two trainings. Delete {self.path.parent} to start the run afresh.")
         _set_rng_states(saved["rng"])
         self.wall_before, self.cpu_before = saved["wall_seconds"], saved["cpu_seconds"]
         self._t0, self._c0 = time.perf_counter(), time.process_time()
@@ -224,7 +230,7 @@ class TrainState:
             wall, cpu = self.seconds()
             if not self.sessions:
                 self.sessions.append({"from_step": 0, "threads": torch.get_num_threads()})
-            _atomic_save({"step": step, "payload": make_payload(), "rng": _rng_states(),
+            _atomic_save({"step": step, "payload": make_payload(), "rng": _rng_states(), "code_sha256": self.code,
                           "wall_seconds": wall, "cpu_seconds": cpu, "sessions": self.sessions}, self.path)
         return stop
 
@@ -312,7 +318,8 @@ def run_long(chapter: str, steps: int | None = None, stop: int | None = None,
     cells = tagged_cells(chapter)
     os.environ.pop("COURSE_QUICK", None)
     os.environ[STEPS_ENV] = str(steps)
-    state = _CURRENT_STATE = TrainState(state_dir / "state.pt", every=spec.save_every, stop=stop)
+    state = _CURRENT_STATE = TrainState(state_dir / "state.pt", every=spec.save_every, stop=stop,
+                                        code=cells_sha256(cells))
     print(f"long run of {source.name}: {steps} steps" + (f", stopping at {stop}" if stop else "")
           + f"; resumable state in {state_dir}", flush=True)
     namespace: dict[str, Any] = {"__name__": "__long_run__"}
